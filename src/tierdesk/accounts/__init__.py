@@ -1,0 +1,1 @@
+"""People who sign in: the user account, agents and their teams."""

@@ -1,0 +1,1 @@
+"""Providers' catalogs: plans (tiers), entitlements, business calendars, severities, SLA targets, prices."""

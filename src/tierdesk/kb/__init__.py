@@ -1,0 +1,1 @@
+"""The knowledge base: articles per provider, a version per language, full-text search, deflection."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotifyConfig(AppConfig):
+    name = "tierdesk.notify"
+    verbose_name = _("Notifications and outgoing mail")

@@ -1,0 +1,1 @@
+"""Django settings: `base` (the default, from the environment), `production` (HTTPS hardening), `test`."""
