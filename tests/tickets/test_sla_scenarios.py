@@ -599,6 +599,23 @@ def test_breach_warnings_go_once_to_the_assignee_and_the_team_lead(nexstor, agen
     assert all(m.subject.startswith(f"[{ticket.number}]") for m in to_agents)
 
 
+def test_a_warning_speaks_the_agents_language_and_time_zone(nexstor, agent):
+    from tierdesk.notify.models import Notification
+    from tierdesk.tickets.services import sla_warnings_send, ticket_assign
+
+    agent.user.language, agent.user.timezone = "fr", "America/Martinique"
+    agent.user.save()
+    opened = datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)  # Monday; the 4 h response is due 13:00 London
+    ticket = open_case(nexstor["silver"], opened, impact="degraded", urgency="today")
+    with at(opened):
+        ticket_assign(ticket=ticket, actor=agent.user, assignee=agent)
+    with at(opened + timedelta(hours=3)):
+        sla_warnings_send()
+    text = Notification.objects.get(user=agent.user, kind="sla_warning").text
+    # 13:00 in London is 09:00 in Martinique; the day and month read in French.
+    assert text.startswith(ticket.number) and "échéance lun 23 Nov 09:00" in text, text
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_warning_at_once_send_each_warning_once(make_customer, agent):
     import threading

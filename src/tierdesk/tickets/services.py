@@ -773,6 +773,7 @@ def _recipients(ticket: Ticket) -> list[User]:
 
 def _notify(sla_clock: SlaClock, kind: str, now: datetime) -> None:
     from django.utils import timezone as dj_timezone
+    from django.utils.formats import date_format
 
     from tierdesk.notify.models import Notification
     from tierdesk.notify.services import notification_create, outbound_email_enqueue
@@ -786,14 +787,14 @@ def _notify(sla_clock: SlaClock, kind: str, now: datetime) -> None:
                 text = _("%(number)s: %(metric)s due %(due)s (%(percent)s%% of the time used)") % {
                     "number": ticket.number,
                     "metric": metric,
-                    "due": due.strftime("%a %d %b %H:%M"),
+                    "due": date_format(due, "D j M H:i"),
                     "percent": settings.TIERDESK_SLA_WARNING_PERCENT,
                 }
             else:
                 text = _("%(number)s: %(metric)s breached at %(due)s") % {
                     "number": ticket.number,
                     "metric": metric,
-                    "due": due.strftime("%a %d %b %H:%M"),
+                    "due": date_format(due, "D j M H:i"),
                 }
             key = f"sla:{sla_clock.pk}:{sla_clock.cycle}:{kind}:{user.pk}"
             notification_create(user=user, ticket=ticket, kind=kind, text=text, dedupe_key=key)
