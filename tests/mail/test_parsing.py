@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from tierdesk.mail.html import html_to_text, sanitize
 from tierdesk.mail.parsing import loop_reason, message_id_of, parse, stable_hash, suppress_autoreply
 from tierdesk.mail.quotes import trim_quoted
-from tierdesk.mail.sniff import allowed, detect, safe_filename
+from tierdesk.tickets.attachments import allowed, detect, safe_filename
 
 from .conftest import CORPUS, corpus
 

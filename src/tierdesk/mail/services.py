@@ -48,7 +48,6 @@ from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F
@@ -61,13 +60,13 @@ from tierdesk.catalog.models import Provider
 from tierdesk.catalog.vocabulary import Channel
 from tierdesk.customers.models import Contact, Customer
 from tierdesk.i18n import LANGUAGE_CODES
+from tierdesk.tickets.attachments import allowed, detect, safe_filename
 
 from . import compose, conf
 from .context import Inbound, inbound
 from .models import InboundMessage, MailParticipant
 from .outbound import notice_send, own_addresses, providers_cached
 from .parsing import ParsedMail, loop_reason, message_id_of, parse, suppress_autoreply
-from .sniff import allowed, detect, safe_filename
 
 log = logging.getLogger(__name__)
 
@@ -598,7 +597,7 @@ class _Processor:
 
     def _finish(self, ticket: Any, event: Any, accepted: list[_Accepted], refused: list[dict[str, Any]],
                 contact: Contact | None, outcome: str) -> None:  # fmt: skip
-        from tierdesk.tickets.models import Attachment
+        from tierdesk.tickets.services import ticket_attachment_add
 
         row = self.row
         row.outcome = outcome
@@ -609,20 +608,17 @@ class _Processor:
             self.data["refused_attachments"] = refused
         stored = []
         for item in accepted:
-            attachment = Attachment(
+            attachment = ticket_attachment_add(
                 ticket=ticket,
                 event=event,
                 filename=item.filename,
                 content_type=item.content_type,
-                size=len(item.data),
-                sha256=hashlib.sha256(item.data).hexdigest(),
+                content=item.data,
                 inline=item.inline,
-                content_id=item.content_id[:255],
-                created_at=self.now,
+                content_id=item.content_id,
+                at=self.now,
             )
-            attachment.file.save(item.filename, ContentFile(item.data), save=False)
             self.written.append(attachment.file.name)
-            attachment.save()
             stored.append(attachment.pk)
         if stored:
             self.data["attachments"] = stored

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -25,16 +24,14 @@ from django.http import FileResponse, HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from tierdesk import clock
+from tierdesk.tickets.attachments import detect, safe_filename
 from tierdesk.tickets.models import Attachment, Ticket, TicketEvent
+from tierdesk.tickets.services import ticket_attachment_add
 
 MB = 1024 * 1024
 
-RASTER = {
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-}
+# What a customer may upload, by extension, and what the bytes must then prove to be
+# (`tickets.attachments.detect`): an HTML page named x.png is refused, as is a .exe.
 EXTENSIONS = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
@@ -44,13 +41,13 @@ EXTENSIONS = {
     ".pdf": "application/pdf",
     ".txt": "text/plain",
     ".log": "text/plain",
-    ".csv": "text/plain",
+    ".csv": "text/csv",
     ".zip": "application/zip",
-    ".docx": "application/zip",
-    ".xlsx": "application/zip",
-    ".pptx": "application/zip",
-    ".odt": "application/zip",
-    ".ods": "application/zip",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
 
 
@@ -70,41 +67,9 @@ def max_total() -> int:
     return int(getattr(settings, "TIERDESK_PORTAL_MAX_TOTAL_MB", 25)) * MB
 
 
-def sniff(head: bytes) -> str | None:
-    """The type the first bytes prove, among those we know; None if none."""
-    for kind, signatures in RASTER.items():
-        if any(head.startswith(s) for s in signatures):
-            return kind
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"PK\x03\x04"):
-        return "application/zip"
-    return None
-
-
-def _is_text(data: bytes) -> bool:
-    if b"\x00" in data:
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        # A multi-byte character cut at the end of the sample is still text.
-        try:
-            data[:-3].decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-    lowered = data[:1024].lstrip().lower()
-    # Text that a browser would take for markup stays out, whatever its name.
-    return not lowered.startswith((b"<!doctype", b"<html", b"<svg", b"<?xml", b"<script"))
-
-
 def clean_filename(name: str) -> str:
-    """The sender's file name as metadata: no NUL (PostgreSQL refuses it), no path, at most 255."""
-    name = (name or "").replace("\x00", "")
-    name = re.split(r"[\\/]", name)[-1].strip()
-    return name[:255] or "file"
+    """The sender's file name as metadata only."""
+    return safe_filename(name or "", fallback="file")
 
 
 def check_upload(upload: UploadedFile) -> str:
@@ -124,14 +89,9 @@ def check_upload(upload: UploadedFile) -> str:
     upload.seek(0)
     head = upload.read(8192)
     upload.seek(0)
-    detected = sniff(head)
-    if expected == "text/plain":
-        if detected is not None or not _is_text(head):
-            raise AttachmentError(_("%(name)s does not contain what its name says.") % {"name": name})
-        return "text/plain"
-    if detected != expected:
+    if detect(head, filename=name) != expected:
         raise AttachmentError(_("%(name)s does not contain what its name says.") % {"name": name})
-    return detected
+    return expected
 
 
 def check_uploads(uploads: Iterable[UploadedFile]) -> list[tuple[UploadedFile, str]]:
@@ -148,29 +108,17 @@ def check_uploads(uploads: Iterable[UploadedFile]) -> list[tuple[UploadedFile, s
 def attachments_store(
     *, ticket: Ticket, event: TicketEvent, files: list[tuple[UploadedFile, str]]
 ) -> list[Attachment]:
-    """Store checked uploads against the message (`event`) they came with, in the caller's
-    transaction. Until tickets.services has `ticket_attachment_add`, this is the one place that
-    writes customer attachments."""
-    stored = []
-    for upload, content_type in files:
-        digest = hashlib.sha256()
-        upload.seek(0)
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        attachment = Attachment(
+    """Store checked uploads against the message (`event`) they came with, in the caller's transaction."""
+    return [
+        ticket_attachment_add(
             ticket=ticket,
             event=event,
             filename=clean_filename(upload.name or ""),
             content_type=content_type,
-            size=upload.size or 0,
-            sha256=digest.hexdigest(),
-            created_at=clock.now(),
+            content=upload,
         )
-        attachment.file.save("upload", upload, save=False)
-        attachment.save()
-        stored.append(attachment)
-    return stored
+        for upload, content_type in files
+    ]
 
 
 INLINE = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
@@ -188,9 +136,9 @@ def content_disposition(kind: str, filename: str) -> str:
 
 def download_response(attachment: Attachment) -> HttpResponse:
     handle = attachment.file.open("rb")
-    head = handle.read(16)
+    head = handle.read(512)
     handle.seek(0)
-    detected = sniff(head)
+    detected = detect(head)
     inline = detected in INLINE
     response = FileResponse(handle, content_type=detected if inline else "application/octet-stream")
     response["Content-Disposition"] = content_disposition(

@@ -7,12 +7,14 @@ re-derives the ticket's SLA clocks from the whole history (`clocks_refresh`).
 
 from __future__ import annotations
 
+import hashlib
 import zoneinfo
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import translation
@@ -29,12 +31,14 @@ from .events import Actor, event_record
 from .models import (
     OPEN_STATUSES,
     AdhocStatus,
+    Attachment,
     CaseSequence,
     EventKind,
     SlaClock,
     SlaState,
     Status,
     Ticket,
+    TicketEvent,
     TicketType,
 )
 
@@ -621,6 +625,55 @@ def ticket_onsite_arrived(
     event_record(ticket=fresh, kind=EventKind.ONSITE_ARRIVED, at=now, actor=actor, public=True, body=note)
     clocks_refresh(ticket=fresh)
     return _refresh_caller(ticket, fresh)
+
+
+# -- attachments ----------------------------------------------------------------------------------
+
+
+def ticket_attachment_add(
+    *,
+    ticket: Ticket,
+    event: TicketEvent | None,
+    filename: str,
+    content_type: str,
+    content: bytes | File,
+    inline: bool = False,
+    content_id: str = "",
+    at: datetime | None = None,
+) -> Attachment:
+    """Store one file that came with a message (`event`), in the caller's transaction. The channel has
+    already decided what the file is (`tickets.attachments.detect`) and that it is accepted; the file
+    is stored under a generated name, its digest and size recorded."""
+    digest = hashlib.sha256()
+    if isinstance(content, bytes):
+        digest.update(content)
+        size = len(content)
+        content = ContentFile(content)
+    else:
+        content.seek(0)
+        size = 0
+        for chunk in content.chunks():
+            digest.update(chunk)
+            size += len(chunk)
+        content.seek(0)
+    attachment = Attachment(
+        ticket=ticket,
+        event=event,
+        filename=filename,
+        content_type=content_type,
+        size=size,
+        sha256=digest.hexdigest(),
+        inline=inline,
+        content_id=content_id[:255],
+        created_at=at or clock.now(),
+    )
+    attachment.file.save(filename, content, save=False)
+    try:
+        attachment.save()
+    except BaseException:
+        attachment.file.delete(save=False)  # no file without its row
+        raise
+    return attachment
 
 
 # -- clocks ---------------------------------------------------------------------------------------

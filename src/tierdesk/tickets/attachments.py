@@ -1,5 +1,6 @@
-"""What an attachment really is, from its bytes: the sender's declared type and file name are claims,
-not facts (an HTML page labelled image/png is a classic, RT CVE-2022-25802). Pure Python.
+"""What an attachment really is, from its bytes, for every channel (mail, portal): the sender's declared
+type and file name are claims, not facts (an HTML page labelled image/png is a classic, RT
+CVE-2022-25802). Pure Python; `tickets.services.ticket_attachment_add` stores what a channel accepted.
 
 `detect` looks at magic numbers first; text is recognised by decoding, and text that is markup
 (HTML, SVG, XML) is reported as such so the allow-list can refuse it. Container formats are refined
