@@ -294,7 +294,10 @@ def netcor_acknowledgement_asks_for_the_details_the_plan_requires(row, first, ac
         wanted = [str(d.label) for d in RequiredDetail if d != RequiredDetail.REMOTE_ACCESS]
     for label in wanted:
         assert f"- {label}" in ack.body
-    assert "Unsere Reaktionszeit beträgt 4 Geschäftstage: Wir antworten bis Freitag, 27. November, 11:00 CET." in ack.body
+    assert (
+        "Unsere Reaktionszeit beträgt 4 Geschäftstage: Wir antworten bis Freitag, 27. November, 11:00 CET."
+        in ack.body
+    )
 
 
 @check("spoofed-case-number.eml")
