@@ -5,6 +5,7 @@ tierdesk demo                           load the seed catalogs and realistic dem
 tierdesk catalog load FILE…             load catalog files (all or nothing)
 tierdesk catalog dump PROVIDER          print a provider's catalog as TOML
 tierdesk token create USERNAME          print a new API token for an agent (shown once)
+tierdesk monitoring ACTION …            monitored assets, checks, alert sources, maintenance
 tierdesk manage ARGS…                   any Django management command
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 
 from tierdesk.mail.cli import register as register_mail
+from tierdesk.monitoring.cli import register as register_monitoring
 from tierdesk.portal.cli import register as register_portal
 
 DEFAULT_SETTINGS = "tierdesk.settings.base"
@@ -93,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 
     register_mail(sub)  # tierdesk mail …
     register_portal(sub)  # tierdesk portal …
+    register_monitoring(sub)  # tierdesk monitoring …
     manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_manage)

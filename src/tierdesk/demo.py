@@ -514,9 +514,37 @@ def demo_load(*, progress: bool = False) -> DemoSummary:
     for spec in tqdm(CUSTOMERS, desc="Demo customers", unit="customer", disable=not progress):
         with transaction.atomic():
             summary.tickets_created += _customer(spec, today)
+    with transaction.atomic():
+        _monitoring()
     summary.customers = Customer.objects.filter(slug__in=[c["slug"] for c in CUSTOMERS]).count()
     summary.tickets_total = Ticket.objects.count()
     return summary
+
+
+MONITORED = [("castlegate-housing", "castlegate-fs01"), ("avon-valley-vets", "avon-pbx")]
+
+
+def _monitoring() -> None:
+    """A monitored asset for two customers whose plans include monitoring, with a heartbeat check (the
+    customer's host calls in, so nothing leaves the desk) and an hour of results, so the status
+    boards have something to show. Created once."""
+    from tierdesk.monitoring.services import asset_create, check_create, check_run
+
+    now = clock.now()
+    for slug, name in MONITORED:
+        customer = Customer.objects.filter(slug=slug).first()
+        if customer is None or customer.monitored_assets.exists():
+            continue
+        asset = asset_create(customer=customer, name=name)
+        check, _secret = check_create(
+            asset=asset,
+            name="Nightly backup",
+            kind="heartbeat",
+            interval=timedelta(days=1),
+            grace=timedelta(hours=2),
+        )
+        for minutes in range(60, -1, -5):
+            check_run(check=check, now=now - timedelta(minutes=minutes))
 
 
 def _agents() -> None:

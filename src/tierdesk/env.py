@@ -61,6 +61,20 @@ def env_list(name: str, default: list[str], *, environ: Mapping[str, str] | None
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_networks(name: str, default: list[str], *, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Comma-separated IP networks (``127.0.0.1/32, 10.0.0.0/8``; a bare address is one host), each
+    checked and normalised; a malformed one stops start-up."""
+    import ipaddress
+
+    networks = []
+    for item in env_list(name, default, environ=environ):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=True)))
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {item!r} is not an IP network ({exc})") from None
+    return networks
+
+
 def env_path(name: str, default: Path, *, environ: Mapping[str, str] | None = None) -> Path:
     raw = _environ(environ).get(name)
     if raw is None or raw.strip() == "":

@@ -52,3 +52,28 @@ def clocks_recompute_provider(provider_id: int) -> int:
     from tierdesk.tickets.services import clocks_recompute
 
     return clocks_recompute(tickets=Ticket.objects.filter(provider_id=provider_id, status__in=OPEN_STATUSES))
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("monitoring-checks")
+def monitoring_checks_run() -> int:
+    """Runs the checks that are due; heartbeat checks among them, whose run is the silence test."""
+    from tierdesk.monitoring.services import checks_run_due
+
+    return checks_run_due()
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("monitoring-sweep")
+def monitoring_sweep() -> dict[str, int]:
+    """Reminds of unacknowledged faults and sends the Alertmanager silences a lost wake-up left."""
+    from tierdesk.monitoring.services import alerts_remind, silences_send_pending
+
+    return {"reminded": alerts_remind(), "silences": silences_send_pending()}
+
+
+@db_task()
+def monitoring_silences_send() -> int:
+    from tierdesk.monitoring.services import silences_send_pending
+
+    return silences_send_pending()

@@ -36,6 +36,7 @@ class InboundMessage(models.Model):
         REFUSED = "refused", _("Refused, sender told")
         RATE_LIMITED = "rate_limited", _("Held: too many messages from this sender")
         TOO_LARGE = "too_large", _("Refused: too large")
+        ALERT = "alert", _("Monitoring alert")
 
     source = models.CharField(_("received through"), max_length=300)
     received_at = models.DateTimeField(_("received"))

@@ -300,6 +300,8 @@ class _Processor:
         if mail.internal_headers:
             self.data["ignored_headers"] = mail.internal_headers
 
+        if self._monitoring_alert(mail):
+            return None
         reason = loop_reason(mail, envelope_from=row.envelope_from or None, own=frozenset(own_addresses()))
         if not reason and self._is_ours(mail.message_id):
             reason = "one of our own messages came back"
@@ -328,6 +330,20 @@ class _Processor:
         return self._new()
 
     # Automatic messages, limits -----------------------------------------------------------------
+
+    def _monitoring_alert(self, mail: ParsedMail) -> bool:
+        """A Nagios/Icinga notification from a customer's e-mail alert source goes to monitoring, which
+        opens, annotates or resolves the incident; it opens no ordinary case. Checked before the loop
+        rules: such mails are automatic by nature."""
+        from tierdesk.monitoring.services import alert_mail_receive
+
+        if not alert_mail_receive(
+            from_address=mail.from_address, subject=mail.subject, body=mail.text, at=self.now
+        ):
+            return False
+        self.row.outcome = Outcome.ALERT
+        self.data["monitoring"] = True
+        return True
 
     def _is_ours(self, message_id: str) -> bool:
         from tierdesk.notify.models import OutboundEmail

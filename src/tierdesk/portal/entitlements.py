@@ -17,6 +17,7 @@ class Entitlements:
     plan: Plan | None
     portal: ChannelAccess | None
     knowledge_base: bool
+    monitoring: bool = False
 
     @property
     def has_portal(self) -> bool:
@@ -35,6 +36,8 @@ def entitlements_for(contact: Contact) -> Entitlements:
         return Entitlements(contract, None, None, False)
     channels = list(plan.channels.select_related("calendar"))
     portal = next((c for c in channels if c.channel == Channel.PORTAL), None)
-    # The knowledge base is read in the portal: it needs both, and a contract (not ad hoc cover).
-    kb = contract is not None and portal is not None and plan.has_feature(Feature.KNOWLEDGE_BASE)
-    return Entitlements(contract, plan, portal, kb)
+    # The knowledge base is read in the portal: it needs both, and a contract (not ad hoc cover); so
+    # does the monitoring status board.
+    features = {f.code for f in plan.features.all()} if contract is not None and portal is not None else set()
+    kb = Feature.KNOWLEDGE_BASE in features
+    return Entitlements(contract, plan, portal, kb, monitoring=Feature.MONITORING in features)

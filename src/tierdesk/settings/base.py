@@ -15,6 +15,7 @@ from tierdesk.env import (
     env_bool,
     env_int,
     env_list,
+    env_networks,
     env_path,
     env_secret,
     env_str,
@@ -116,6 +117,7 @@ INSTALLED_APPS = [
     "tierdesk.console",
     "tierdesk.kb",
     "tierdesk.portal",
+    "tierdesk.monitoring",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -234,6 +236,18 @@ TIERDESK_PORTAL_IP_ATTEMPTS = env_int("TIERDESK_PORTAL_IP_ATTEMPTS", 30, minimum
 TIERDESK_PORTAL_MAX_FILE_MB = env_int("TIERDESK_PORTAL_MAX_FILE_MB", 10, minimum=1)
 TIERDESK_PORTAL_MAX_FILES = env_int("TIERDESK_PORTAL_MAX_FILES", 5, minimum=1)
 TIERDESK_PORTAL_MAX_TOTAL_MB = env_int("TIERDESK_PORTAL_MAX_TOTAL_MB", 25, minimum=1)
+
+# Infrastructure monitoring. Checks never reach loopback, link-local, private, multicast or reserved
+# addresses unless they fall in one of these networks (so the checker cannot be aimed at the desk's
+# own network); an extra CA bundle for customers' private HTTPS; the desk's addresses for fault
+# mails (empty: the agents who serve the customer's provider); how often an unacknowledged fault is
+# mailed again; the largest webhook body accepted.
+TIERDESK_MONITORING_ALLOWED_NETWORKS = env_networks("TIERDESK_MONITORING_ALLOWED_NETWORKS", [])
+TIERDESK_MONITORING_CA_FILE = env_str("TIERDESK_MONITORING_CA_FILE", "")
+TIERDESK_MONITORING_DESK_EMAILS = env_list("TIERDESK_MONITORING_DESK_EMAILS", [])
+TIERDESK_MONITORING_REPEAT_MINUTES = env_int("TIERDESK_MONITORING_REPEAT_MINUTES", 60, minimum=1)
+TIERDESK_MONITORING_FLAP_MINUTES = env_int("TIERDESK_MONITORING_FLAP_MINUTES", 30, minimum=0)
+TIERDESK_MONITORING_MAX_PAYLOAD_KB = env_int("TIERDESK_MONITORING_MAX_PAYLOAD_KB", 256, minimum=1)
 
 LOGGING = {
     "version": 1,
