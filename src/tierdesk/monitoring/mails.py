@@ -50,7 +50,7 @@ def fault(*, alert: Alert, name: str, timezone: str, link: str, reminder: bool) 
 def recovered(*, alert: Alert, name: str, timezone: str, resolved: bool) -> tuple[str, str]:
     ticket = alert.ticket
     customer = alert.customer
-    subject = f"{_('RECOVERED')}: {alert.name} ({customer.name})"
+    subject = _("RECOVERED: %(name)s (%(customer)s)") % {"name": alert.name, "customer": customer.name}
     if ticket is not None:
         subject = compose.subject_for(ticket.number, subject)
     outcome = (
