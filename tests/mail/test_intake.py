@@ -296,9 +296,9 @@ def test_intake_query_budget(desk, django_assert_max_num_queries):
     """Pinned so an N+1 cannot creep into intake: a new case and a reply each take a bounded number of
     statements, the ticket services' included (savepoints counted; the test's own transaction adds some)."""
     receive(message(message_id="<warm@acme.example>"))  # warms the per-process plan cache
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(35):
         receive(message(message_id="<budget@acme.example>"))
-    with django_assert_max_num_queries(26):
+    with django_assert_max_num_queries(23):
         receive(
             message(
                 message_id="<budget-reply@acme.example>", headers={"In-Reply-To": "<budget@acme.example>"}

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db.models import prefetch_related_objects
+
 from tierdesk.catalog.models import Calendar, Plan, SlaTarget
 from tierdesk.catalog.vocabulary import Hours, Metric
 from tierdesk.sla import Calendar as SlaCalendar
@@ -168,6 +170,7 @@ def clocks_derive(
     history = history_of(ticket, events)
     if not history.counts:
         return []
+    prefetch_related_objects([plan], "targets__severity")  # a no-op when the caller prefetched them
     targets = list(plan.targets.all())
     if not targets:
         return []
