@@ -515,7 +515,9 @@ def demo_load(*, progress: bool = False) -> DemoSummary:
         with transaction.atomic():
             summary.tickets_created += _customer(spec, today)
     with transaction.atomic():
-        _monitoring()
+        before = Ticket.objects.count()
+        _monitoring()  # may open an incident: a fault the demo's phone system reports
+        summary.tickets_created += Ticket.objects.count() - before
     summary.customers = Customer.objects.filter(slug__in=[c["slug"] for c in CUSTOMERS]).count()
     summary.tickets_total = Ticket.objects.count()
     return summary
@@ -528,6 +530,7 @@ def _monitoring() -> None:
     """A monitored asset for two customers whose plans include monitoring, with a heartbeat check (the
     customer's host calls in, so nothing leaves the desk) and an hour of results, so the status
     boards have something to show. Created once."""
+    from tierdesk.monitoring.models import Check
     from tierdesk.monitoring.services import asset_create, check_create, check_run
 
     now = clock.now()
@@ -545,6 +548,24 @@ def _monitoring() -> None:
         )
         for minutes in range(60, -1, -5):
             check_run(check=check, now=now - timedelta(minutes=minutes))
+        if slug == "avon-valley-vets":
+            # The phone system stopped calling in 40 minutes ago: a fault with its incident, on the
+            # status boards and in the queue, waiting to be acknowledged.
+            trunk, _secret = check_create(
+                asset=asset,
+                name="SIP trunk registered",
+                kind="heartbeat",
+                interval=timedelta(minutes=5),
+                grace=timedelta(minutes=5),
+                # No trunk, no calls in or out: the whole system, blocking ("System down").
+                impact=Impact.objects.get(provider=customer.provider, code="system"),
+                urgency=Urgency.objects.get(provider=customer.provider, code="blocking"),
+            )
+            silent_since = now - timedelta(minutes=40)
+            Check.objects.filter(pk=trunk.pk).update(created_at=silent_since, last_ping_at=silent_since)
+            trunk.refresh_from_db()
+            for minutes in (10, 5, 0):
+                check_run(check=trunk, now=now - timedelta(minutes=minutes))
 
 
 def _agents() -> None:
