@@ -26,7 +26,9 @@ from .test_access_matrix import portal_routes
 
 pytestmark = pytest.mark.django_db
 
-PORTAL = Path(__file__).resolve().parents[2] / "src" / "tierdesk" / "portal"
+SRC = Path(__file__).resolve().parents[2] / "src" / "tierdesk"
+# The portal's own code, and monitoring's, whose status board and fault pages are portal pages.
+PACKAGES = (SRC / "portal", SRC / "monitoring")
 LANGUAGES = ("fr", "de", "nb")
 
 _LITERAL = re.compile(r"""\s*u?('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*,?""")
@@ -52,7 +54,7 @@ def _template_msgids(name: str) -> set[str]:
 
 def _python_msgids() -> set[str]:
     found: set[str] = set()
-    for path in PORTAL.rglob("*.py"):
+    for path in (p for package in PACKAGES for p in package.rglob("*.py")):
         if "migrations" in path.parts:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -119,11 +121,20 @@ def test_every_portal_page_renders_in_all_four_languages_with_no_untranslated_in
             if "<html" in response.content.decode():
                 assert f'<html lang="{language}">' in response.content.decode(), (language, path)
             templates |= {
-                t.name for t in response.templates if t.name and t.name.startswith(("portal/", "kb/"))
+                t.name
+                for t in response.templates
+                if t.name and t.name.startswith(("portal/", "kb/", "monitoring/"))
             }
     # Templates only reached by a form's answer.
     templates |= {"portal/two_step_codes.html", "portal/kb_not_included.html", "portal/reset_sent.html"}
+    # The fault page (needs a firing alert) and the board of a plan without monitoring.
+    templates |= {
+        "monitoring/_alert.html",
+        "monitoring/portal_alert.html",
+        "monitoring/portal_not_included.html",
+    }
 
+    assert "monitoring/_board.html" in templates  # the status board is a portal page too
     msgids = set().union(*(_template_msgids(t) for t in templates)) | _python_msgids()
     missing = {language: sorted(m for m in msgids if not _translated(language, m)) for language in LANGUAGES}
     translation.activate("en")
