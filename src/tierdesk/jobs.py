@@ -4,10 +4,30 @@ from a worker, and tests exercise the service directly. Periodic tasks run on th
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from tierdesk import clock
+
+log = logging.getLogger(__name__)
+
+
+def wake_on_commit(task: Callable[[], Any]) -> None:
+    """Enqueue `task` (a sender of outbox-style rows) once the current transaction commits. Only a
+    wake-up: if the queue cannot be reached the rows wait for their periodic sweep (DESIGN.md)."""
+
+    def wake() -> None:
+        try:
+            task()
+        except Exception:
+            log.warning("could not enqueue %s; its periodic sweep will run it", task, exc_info=True)
+
+    transaction.on_commit(wake)
 
 
 @db_task()

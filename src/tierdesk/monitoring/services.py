@@ -773,6 +773,8 @@ def alert_acknowledge(*, alert: Alert, actor: User | Contact, comment: str) -> A
     the reminders stop; for an Alertmanager source, a silence is queued for its Alertmanager.
 
     The caller has checked the actor may see the alert (monitoring.selectors)."""
+    from tierdesk.jobs import monitoring_silences_send, wake_on_commit
+
     comment = comment.strip()
     if not comment:
         raise MonitoringError(_("Say what is being done about the fault."))
@@ -823,17 +825,8 @@ def alert_acknowledge(*, alert: Alert, actor: User | Contact, comment: str) -> A
                 },
                 send_after=now,
             )
-            transaction.on_commit(_wake_silences)
+            wake_on_commit(monitoring_silences_send)
     return alert
-
-
-def _wake_silences() -> None:
-    from tierdesk.jobs import monitoring_silences_send
-
-    try:
-        monitoring_silences_send()
-    except Exception:
-        log.warning("could not wake the silence sender; the periodic sweep will send", exc_info=True)
 
 
 def silences_send_pending(*, now: datetime | None = None, limit: int = 50) -> int:

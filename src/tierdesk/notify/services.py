@@ -52,17 +52,10 @@ def outbound_email_enqueue(
             )
     except IntegrityError:
         return None
-    transaction.on_commit(_wake_sender)
+    from tierdesk.jobs import outbox_send, wake_on_commit
+
+    wake_on_commit(outbox_send)
     return message
-
-
-def _wake_sender() -> None:
-    from tierdesk.jobs import outbox_send
-
-    try:
-        outbox_send()
-    except Exception:
-        log.warning("could not wake the outbox sender; the periodic sweep will send", exc_info=True)
 
 
 def outbox_send_pending(*, limit: int = 100, now: datetime | None = None) -> int:
